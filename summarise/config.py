@@ -1,0 +1,47 @@
+"""Settings, resolved once from flags and environment. Nothing else reads the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .embedded import MODEL_NAME
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_url: str | None = None  # None: start the embedded server
+    model: str = MODEL_NAME
+    api_key: str = "not-needed"
+    model_path: Path | None = None  # a GGUF for the embedded server instead of the packaged one
+    prompt_version: str | None = None  # None: newest of each prompt
+    prompts_dir: Path | None = None
+    timeout: float = 300.0
+    attempts: int = 4
+    max_reasks: int = 2
+    temperature: float = 0.0
+    cache_prompt: bool = False  # llama.cpp: off keeps temperature-0 output repeatable
+    threads: int | None = None
+    parallel: int = 1
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def embedded(self) -> bool:
+        return self.base_url is None
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Flags win over environment; unset flags (None) fall back to it."""
+        env_base = os.environ.get("OPENAI_BASE_URL") or None
+        env_model = os.environ.get("SUMMARISE_MODEL") or None
+        values: dict[str, object] = {
+            "base_url": env_base,
+            "api_key": os.environ.get("OPENAI_API_KEY") or "not-needed",
+        }
+        if env_model:
+            values["model"] = env_model
+        elif env_base:
+            values["model"] = os.environ.get("OPENAI_MODEL") or MODEL_NAME
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

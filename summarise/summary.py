@@ -1,0 +1,135 @@
+"""The neutral summary: composed from verified records only, then linted.
+
+Composition is deterministic on purpose: measured on the embedded model, a free-written summary copied the
+article's framing. Here every figure comes from a verified claim and carries its claimant, so the linter
+is a check on this module (and on any future LLM phrasing), not a hope.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from functools import lru_cache
+from importlib import resources
+
+from .normalise import numbers_in
+from .records import Claim, Event, EventType, LintFinding, Measure, Precision, Summary
+
+_EVENT_NOUN = {
+    EventType.strike: "a drone or missile strike",
+    EventType.interception: "an air-defence interception",
+    EventType.deployment: "the deployment of air-defence systems",
+    EventType.explosion: "an explosion",
+    EventType.clash: "an armed clash",
+    EventType.other: "an incident",
+}
+_ATTRIBUTION = re.compile(r"\b(said|says|according to|reported|reports|stated|claimed|wrote|told|announced)\b", re.I)
+MAX_SENTENCES = 4
+
+
+@lru_cache(maxsize=1)
+def loaded_terms() -> tuple[str, ...]:
+    text = resources.files("summarise").joinpath("data/loaded_terms.txt").read_text(encoding="utf-8")
+    return tuple(t.strip().lower() for t in text.splitlines() if t.strip() and not t.startswith("#"))
+
+
+def _figure(claim: Claim) -> str:
+    n = claim.value
+    rng = f"{n} to {claim.value_max}" if claim.value_max else str(n)
+    plural = claim.value_max is not None or n != 1
+    if claim.measure is Measure.drones_intercepted:
+        return f"{rng} drone{'s' if plural else ''} {'were' if plural else 'was'} intercepted"
+    if claim.measure is Measure.drones_launched:
+        return f"{rng} drone{'s' if plural else ''} {'were' if plural else 'was'} launched"
+    what = "killed" if claim.measure is Measure.killed else "injured"
+    return f"{rng} {'people were' if plural else 'person was'} {what}"
+
+
+def _where(event: Event) -> str:
+    place = event.location.text or event.location.region
+    return f" in {place}" if place else ""
+
+
+def _when(event: Event) -> str:
+    if event.date.text and event.date.precision in (Precision.day, Precision.month):
+        text = event.date.text
+        return f" {text}" if re.match(r"(?i)(on|in|during|at|over)\b", text) else f" on {text}"
+    return ""
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _source(claim: Claim) -> str:
+    via = f" on {claim.channel}" if claim.channel else ""
+    return f"{claim.claimant} said{via}"
+
+
+def compose(events: list[Event]) -> str:
+    if not events:
+        return (
+            "The article reports no drone strike, interception, air-defence deployment or other attack that "
+            "could be recorded as an event. No figures were extracted from it."
+        )
+    # One sentence per (claimant, channel): a source's figures for several places read as one statement.
+    by_source: dict[str, list[tuple[Event, Claim]]] = defaultdict(list)
+    bare: list[Event] = []
+    for event in events:
+        verified = [c for c in event.claims if c.verified]
+        if not verified:
+            bare.append(event)
+        for claim in verified:
+            by_source[_source(claim) if claim.claimant else ""].append((event, claim))
+    sentences: list[str] = []
+    for source, items in sorted(by_source.items(), key=lambda kv: kv[0] == ""):
+        clauses = [f"{_figure(c)}{_where(e)}{_when(e)}" for e, c in items]
+        if source:
+            sentences.append(f"{source[0].upper()}{source[1:]} that {_join(clauses)}.")
+        else:
+            sentences.append(f"The article reports, without naming a source, that {_join(clauses)}.")
+    if bare:
+        nouns = [f"{_EVENT_NOUN[e.event_type]}{_where(e)}{_when(e)}" for e in bare[:3]]
+        sentences.append(f"The article also reports {_join(nouns)}, with no verified figures.")
+    if len(sentences) > MAX_SENTENCES:
+        sentences = sentences[: MAX_SENTENCES - 1] + ["Further sources in the article give other figures."]
+    if not any(c.measure in (Measure.killed, Measure.injured) and c.verified for e in events for c in e.claims):
+        sentences.append("No verified casualty figures were found in the article.")
+    elif len(sentences) < 2:
+        sentences.append("No other verified figures were found in the article.")
+    return " ".join(sentences[:MAX_SENTENCES])
+
+
+def _split(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+def lint(text: str, events: list[Event]) -> list[LintFinding]:
+    findings: list[LintFinding] = []
+    lower = text.lower()
+    for term in loaded_terms():
+        if re.search(rf"(?<!\w){re.escape(term)}(?!\w)", lower):
+            findings.append(LintFinding(rule="loaded_term", message=f"loaded term {term!r}", text=term))
+    supported = {c.value for e in events for c in e.claims if c.verified} | {
+        c.value_max for e in events for c in e.claims if c.verified and c.value_max
+    }
+    sentences = _split(text)
+    for sentence in sentences:
+        figures = numbers_in(sentence)
+        if figures and not _ATTRIBUTION.search(sentence):
+            findings.append(LintFinding(rule="unattributed_figure", message="figure without a source", text=sentence))
+        for n in figures:
+            if n not in supported:
+                findings.append(
+                    LintFinding(rule="unsupported_figure", message=f"{n} is in no verified claim", text=sentence)
+                )
+    if not 2 <= len(sentences) <= MAX_SENTENCES:
+        findings.append(
+            LintFinding(rule="length", message=f"{len(sentences)} sentences, want 2 to {MAX_SENTENCES}", text="")
+        )
+    return findings
+
+
+def summarise_events(events: list[Event]) -> Summary:
+    text = compose(events)
+    return Summary(text=text, findings=lint(text, events))
