@@ -68,7 +68,9 @@ def _one(case: Case, llm: LLM, prompt_set: PromptSet, mode: Mode, path: Path | N
     if mode == "live" or path is None:
         return _guarded(lambda: run(art, llm, prompt_set), art, "")
     if mode == "replay" and not path.exists():
-        return _error(art, f"no cassette {path.name} for this prompt version; record it: summarise eval --record")
+        message = f"no cassette {path.name} for this prompt version; record it: summarise eval --record"
+        print(f"summarise eval: {art.source}: {message}", file=sys.stderr)
+        return _error(art, message)
     if mode == "record":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)

@@ -22,11 +22,22 @@ class _DefaultGroup(click.Group):
     """`summarise FILE...` runs the pipeline; `summarise eval` and friends are subcommands."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+        if args and args[0] not in self.list_commands(ctx) and args[0] not in ("--help", "-h", "--version"):
             args = ["run", *args]
         elif not args:
             args = ["run"]
         return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, "eval"})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "eval" and name not in self.commands:
+            # The eval harness lives beside the package; only the CLI reaches into it, and only on demand.
+            from evals.cli import eval_cmd
+
+            self.add_command(eval_cmd)
+        return super().get_command(ctx, name)
 
 
 def _settings(**kw: Any) -> Settings:

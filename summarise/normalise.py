@@ -117,8 +117,7 @@ def parse_date(text: str | None) -> DateInfo:
     m = _MONTH_ONLY.search(text)
     if m and m["m"].lower() not in {"may", "mar"}:
         month = _MONTHS[m["m"].lower()]
-        iso = f"{m['y']}-{month:02d}" if m["y"] else None
-        return DateInfo(text=text, iso=iso, precision=Precision.month)
+        return DateInfo(text=text, iso=f"{m['y']}-{month:02d}" if m["y"] else None, precision=Precision.month)
     if _VAGUE.search(text):
         return DateInfo(text=text, iso=None, precision=Precision.approximate)
     return DateInfo(text=text, iso=None, precision=Precision.unknown)
