@@ -23,21 +23,29 @@ from summarise.pipeline import PromptSet
 
 from .cassettes import CASSETTES, cassette_path, stale
 from .dataset import REPO, SEEDS, Case, load_cases
+from .html import to_html
 from .report import Report, build_report, compare, diff_table, render_table, to_json, to_markdown
-from .run import run_cases
+from .run import CaseRun, run_cases
 from .scorers import Aliases, score_case
 
 BASELINE = REPO / "evals" / "baseline.json"
 
 
 def evaluate(
-    settings: Settings, mode: str, only: list[str] | None, say: Any, seeds: Path = SEEDS, cassettes: Path = CASSETTES
+    settings: Settings,
+    mode: str,
+    only: list[str] | None,
+    say: Any,
+    seeds: Path = SEEDS,
+    cassettes: Path = CASSETTES,
+    keep: list[CaseRun] | None = None,
 ) -> tuple[Report, int]:
     """Run and score every case; return the report and how many cases errored."""
     cases = load_cases(seeds, only=only)
     if not cases:
         raise SummariseError(f"no eval cases found ({seeds}/*.txt with gold/<stem>.json)")
     runs, fingerprint = run_cases(cases, settings, mode, cassettes, progress=lambda c: say(f"[dim]case {c}[/]"))  # type: ignore[arg-type]
+    (keep if keep is not None else []).extend(runs)  # the HTML report shows each case's output
     aliases = Aliases.load()
     scores = [score_case(r.result, r.case.gold(), aliases, r.case.text()) for r in runs]
     unused = [p.name for p in stale(_wanted(settings, cases, cassettes), cassettes)] if mode != "live" else []
@@ -104,7 +112,8 @@ def eval_cmd(
         if mode == "replay":  # replay never needs (or reads) an endpoint
             settings = dataclasses.replace(settings, base_url=None)
         only = list(cases) or None
-        report, errored = evaluate(settings, mode, only, console.print, seeds, cassettes)
+        runs: list[CaseRun] = []
+        report, errored = evaluate(settings, mode, only, console.print, seeds, cassettes, keep=runs)
         other = None
         if against:
             other_settings = dataclasses.replace(settings, prompt_version=against)
@@ -117,6 +126,7 @@ def eval_cmd(
     stem = f"eval-{report.prompt_version}"
     (report_dir / f"{stem}.json").write_text(to_json(report), encoding="utf-8")
     (report_dir / f"{stem}.md").write_text(to_markdown(report), encoding="utf-8")
+    (report_dir / f"{stem}.html").write_text(to_html(report, runs, other, tolerance), encoding="utf-8")
     if other is not None:
         out.print(diff_table(report, other, labels=(report.prompt_version, other.prompt_version), tolerance=tolerance))
         for case in report.cases:
@@ -125,7 +135,7 @@ def eval_cmd(
     if report.stale_cassettes:
         names = ", ".join(report.stale_cassettes)
         console.print(f"[yellow]stale cassettes (no current case or prompt uses them):[/] {names}")
-    console.print(f"reports: {report_dir / stem}.json, .md  ({time.perf_counter() - start:.1f} s)")
+    console.print(f"reports: {report_dir / stem}.json, .md, .html  ({time.perf_counter() - start:.1f} s)")
     if update_baseline:
         baseline.write_text(to_json(report), encoding="utf-8")
         console.print(f"baseline written: {baseline}")

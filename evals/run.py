@@ -51,6 +51,7 @@ def run_cases(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[CaseRun], str]:
     """Run every case; return the runs and the prompt fingerprint they used."""
+    settings = dataclasses.replace(settings, cache=False)  # cassettes must see every request, never a cache hit
     prompt_set = PromptSet.load(settings.prompt_version, settings.prompts_dir)
     fingerprint = prompt_set.fingerprint(settings.model)
     runs: list[CaseRun] = []

@@ -13,8 +13,10 @@ import click
 
 from . import article as article_mod
 from .batch import run_batch
+from .cli_prompts import prompts_cmd
 from .config import Settings
 from .errors import SummariseError
+from .html import article_texts, to_html
 from .render import to_json, to_markdown
 
 
@@ -59,10 +61,14 @@ def main() -> None:
       summarise ARTICLE.txt                 JSON to standard output (embedded local model)
       summarise a.txt b.html -o out.jsonl   several articles, resumable JSON Lines
       summarise eval                        score against gold, offline, from cassettes
+      summarise prompts list                prompt versions (show, diff them too)
 
     With no endpoint configured, a local Qwen2.5-Coder-1.5B runs on 127.0.0.1: no key, no network.
     Set --base-url/OPENAI_BASE_URL (and OPENAI_API_KEY, --model) to use any OpenAI-compatible server.
     """
+
+
+main.add_command(prompts_cmd)
 
 
 def endpoint_options(f: Any) -> Any:
@@ -79,6 +85,12 @@ def endpoint_options(f: Any) -> Any:
             ),
             click.option("--prompt", "prompt_version", help="Prompt version to use, e.g. v1 (default: newest)."),
             click.option("--threads", type=int, help="CPU threads for the embedded server (default: all cores)."),
+            click.option(
+                "--cache/--no-cache",
+                default=True,
+                show_default=True,
+                help="Answer repeated requests from the response cache (~/.cache/summarise/responses).",
+            ),
         ]
     ):
         f = opt(f)
@@ -90,9 +102,9 @@ def endpoint_options(f: Any) -> Any:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "jsonl", "md"]),
+    type=click.Choice(["json", "jsonl", "md", "html"]),
     default=None,
-    help="Output format (default: json, or jsonl for an -o path ending .jsonl).",
+    help="Output format (default: json, or jsonl/md/html for an -o path ending so).",
 )
 @click.option(
     "-o",
@@ -113,7 +125,7 @@ def run_cmd(files: tuple[Path, ...], fmt: str | None, output: Path | None, jobs:
     """Extract events and a neutral summary from each FILE (a file, a directory of articles, or - for stdin)."""
     if not files:
         fail("no article given; try: summarise seeds/001_be506d096dbecfb0.txt (or --help)", 2)
-    fmt = fmt or ("jsonl" if output and output.suffix == ".jsonl" else "json")
+    fmt = fmt or {".jsonl": "jsonl", ".md": "md", ".html": "html"}.get(output.suffix if output else "", "json")
     try:
         settings = _settings(parallel=jobs, **endpoint)
         inputs = expand(files)
@@ -130,6 +142,7 @@ def run_cmd(files: tuple[Path, ...], fmt: str | None, output: Path | None, jobs:
             if fmt == "md"
             else ("".join(r.model_dump_json() + "\n" for r in results) if fmt == "jsonl" else to_json(results))
         )
+        text = to_html(results, article_texts(inputs)) if fmt == "html" else text
         if output:
             output.write_text(text, encoding="utf-8")
         else:

@@ -22,6 +22,7 @@ class Settings:
     max_reasks: int = 2
     temperature: float = 0.0
     cache_prompt: bool = False  # llama.cpp: off keeps temperature-0 output repeatable
+    cache: bool = False  # the on-disk response cache (summarise/cache.py); the run command turns it on
     threads: int | None = None
     parallel: int = 1
     extra: dict[str, str] = field(default_factory=dict)

@@ -22,6 +22,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from .cache import ResponseCache
 from .errors import BadModelOutput, EndpointUnreachable, LLMError
 from .prompts import Prompt
 from .records import CallStat
@@ -77,7 +78,7 @@ class _Wait:
 
 
 class LLM:
-    """A configured client. `transport` is the seam tests use to inject faults."""
+    """A configured client. `transport` is the seam tests use to inject faults; `cache` answers repeats from disk."""
 
     def __init__(
         self,
@@ -93,6 +94,7 @@ class LLM:
         seed: int | None = 0,
         extra_body: dict[str, Any] | None = None,
         transport: httpx.BaseTransport | None = None,
+        cache: ResponseCache | None = None,
     ) -> None:
         http_client = httpx.Client(transport=transport, timeout=timeout) if transport else None
         self.base_url = base_url
@@ -108,6 +110,7 @@ class LLM:
         if seed is not None:
             self.sampling["seed"] = seed
         self.extra_body = extra_body or {}
+        self.cache = cache  # consulted before any request; never changes what is sent
 
     def request_kwargs(self, prompt: Prompt, response_model: type[BaseModel], **variables: str) -> dict[str, Any]:
         """The exact request body fields, shared by the live path and Batch API preparation."""
@@ -121,6 +124,9 @@ class LLM:
     def call(self, step: str, prompt: Prompt, response_model: type[T], **variables: str) -> tuple[T, CallStat]:
         stat = CallStat(step=step, prompt=f"{prompt.name}.{prompt.version}")
         kwargs = self.request_kwargs(prompt, response_model, **variables)
+        key = self.cache.key(kwargs, response_model, self.instructor.mode.value) if self.cache else ""
+        if self.cache and (hit := self.cache.get(key, response_model, stat)) is not None:
+            return hit
 
         def on_response(response: Any) -> None:
             usage = getattr(response, "usage", None)
@@ -155,6 +161,8 @@ class LLM:
             self.instructor.off("completion:response", on_response)
             self.instructor.off("parse:error", on_parse_error)
             stat.latency_s = round(time.perf_counter() - start, 3)
+        if self.cache:
+            self.cache.put(key, result, stat)
         return result, stat
 
     def _translate(self, exc: BaseException, step: str) -> LLMError:

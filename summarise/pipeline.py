@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import embedded, prompts
 from .article import Article
+from .cache import ResponseCache
 from .config import Settings
 from .extract import EventDetail, EventList, fill_event, find_events
 from .ground import Grounder
@@ -90,6 +91,7 @@ def make_llm(settings: Settings, base_url: str, **kwargs: object) -> LLM:
         attempts=settings.attempts,
         max_reasks=settings.max_reasks,
         temperature=settings.temperature,
+        cache=ResponseCache.default() if settings.cache else None,
         **kwargs,  # type: ignore[arg-type]
     )
 

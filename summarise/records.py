@@ -141,6 +141,7 @@ class CallStat(_Model):
     latency_s: float = 0.0
     reasks: int = 0
     retries: int = 0
+    cached: bool = Field(default=False, description="answered from the response cache: no request was sent")
 
 
 class PromptRef(_Model):
