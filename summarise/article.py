@@ -84,15 +84,45 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
         raise InputError(f"{source}: the file is empty")
     if b"\x00" in data[:8192]:
         raise InputError(f"{source}: this looks like a binary file, not an article")
-    for enc in _FALLBACK_ENCODINGS:
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        if enc == "latin-1" and _mostly_control(text):
-            break
-        return text, ("utf-8" if enc == "utf-8-sig" else enc)
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    cyrillic = [(text, enc) for enc in _CYRILLIC if (text := _try_decode(data, enc)) is not None]
+    if cyrillic:
+        best = max(cyrillic, key=lambda te: _russian_score(te[0]))
+        if not _mixed_script(best[0]):
+            return best
+    text = data.decode("latin-1")
+    if not _mostly_control(text):
+        return text, "latin-1"
     raise InputError(f"{source}: cannot decode the file as text (tried {', '.join(_FALLBACK_ENCODINGS)})")
+
+
+_CYRILLIC = ("cp1251", "koi8-r")
+# The commonest lower-case Russian letters. cp1251 and koi8-r both decode almost any byte string, but the
+# wrong one turns Russian prose into mostly capitals (koi8-r keeps lower case where cp1251 has upper case),
+# so the right code page is the one that yields more of these.
+_RUSSIAN_COMMON = frozenset("оеаинтсрвлкмдпуяы")
+
+
+def _try_decode(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _russian_score(text: str) -> int:
+    return sum(1 for ch in text if ch in _RUSSIAN_COMMON)
+
+
+def _mixed_script(text: str) -> bool:
+    """Western 8-bit text read as a Cyrillic code page has its accents turned into Cyrillic letters inside
+    Latin words ('Cafй'); real Russian text has whole Cyrillic words."""
+    words = [w for w in re.findall(r"\w+", text) if re.search("[\u0400-\u04ff]", w)]
+    mixed = sum(1 for w in words if re.search("[A-Za-z]", w))
+    return bool(words) and mixed * 2 > len(words)
 
 
 def _mostly_control(text: str) -> bool:
@@ -107,7 +137,7 @@ def from_bytes(data: bytes, source: str) -> Article:
     notes: list[str] = []
     if encoding != "utf-8":
         notes.append(f"decoded as {encoding}")
-    if looks_like_html(text):
+    if looks_like_html(text) or source.lower().endswith((".html", ".htm")):
         text = html_to_text(text)
         notes.append("extracted text from HTML")
     text = text.replace("\r\n", "\n").replace("\r", "\n")

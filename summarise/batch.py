@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from . import article as article_mod
 from .article import Article
 from .config import Settings
-from .errors import LLMError, SummariseError
+from .errors import SummariseError
 from .llm import LLM
 from .pipeline import PromptSet, run, session
 from .records import Result
@@ -137,13 +137,16 @@ def _process(
     def one(art: Article) -> Result:
         try:
             return run(art, llm, prompt_set)
-        except LLMError as exc:
+        except SummariseError as exc:
             return error_result(art.source, str(exc), art.id)
+        except Exception as exc:  # a bug on one article must not stop the batch and strand finished work
+            return error_result(art.source, f"internal error, please report it: {type(exc).__name__}: {exc}", art.id)
 
-    with progress, ThreadPoolExecutor(max_workers=jobs) as pool:
-        task = progress.add_task("", total=len(articles))
-        futures = {pool.submit(one, a): a for a in articles}
-        try:
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        with progress:
+            task = progress.add_task("", total=len(articles))
+            futures = [pool.submit(one, a) for a in articles]
             for fut in as_completed(futures):
                 res = fut.result()
                 if res.status == "error":
@@ -153,10 +156,13 @@ def _process(
                     sink.write(res)
                 results.append(res)
                 progress.update(task, advance=1, description=Path(res.source).name)
-        except KeyboardInterrupt:
-            for f in futures:
-                f.cancel()
-            raise
+    except BaseException:
+        # Ctrl-C: queued articles never start and those in flight stop after their current request
+        # (`LLM.cancel`), instead of the pool's exit waiting for every article to finish unrecorded.
+        llm.cancel()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return results, failed
 
 

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .embedded import MODEL_NAME
+from .errors import ConfigError
+
+# Retry tuning without new flags: tests set them to fail fast, and a slow endpoint can get a longer timeout.
+_NUMERIC_ENV = {"timeout": "SUMMARISE_TIMEOUT", "attempts": "SUMMARISE_ATTEMPTS", "backoff": "SUMMARISE_BACKOFF"}
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,7 @@ class Settings:
     prompts_dir: Path | None = None
     timeout: float = 300.0
     attempts: int = 4
+    backoff: float = 1.0  # first retry wait in seconds (exponential with jitter); Retry-After wins when given
     max_reasks: int = 2
     temperature: float = 0.0
     cache_prompt: bool = False  # llama.cpp: off keeps temperature-0 output repeatable
@@ -44,5 +49,19 @@ class Settings:
             values["model"] = env_model
         elif env_base:
             values["model"] = os.environ.get("OPENAI_MODEL") or MODEL_NAME
+        for name, var in _NUMERIC_ENV.items():
+            raw = os.environ.get(var)
+            if raw:
+                values[name] = _number(var, raw, int if name == "attempts" else float)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _number(var: str, raw: str, kind: type[int] | type[float]) -> int | float:
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{var}={raw!r} is not a number") from None
+    if value < (0 if var == "SUMMARISE_BACKOFF" else 1e-3):
+        raise ConfigError(f"{var}={raw!r} is out of range")
+    return value

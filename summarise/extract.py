@@ -28,6 +28,9 @@ RELEVANT = re.compile(
     re.I,
 )
 MAX_STEP1_SENTENCES = 60
+# A "sentence" longer than this (a page with no full stops) is shown to the model as a window around the
+# words that made it relevant, so one request still fits the context; grounding uses the whole article.
+MAX_SENTENCE_CHARS = 1000
 
 
 class EventDraft(BaseModel):
@@ -67,6 +70,14 @@ class Draft:
     stats: list[CallStat] = field(default_factory=list)
 
 
+def clip(s: Sentence) -> Sentence:
+    if len(s.text) <= MAX_SENTENCE_CHARS:
+        return s
+    m = RELEVANT.search(s.text)
+    start = max(0, (m.start() if m else 0) - MAX_SENTENCE_CHARS // 2)
+    return Sentence(n=s.n, start=s.start, end=s.end, text=s.text[start : start + MAX_SENTENCE_CHARS])
+
+
 def step1_input(sents: list[Sentence]) -> str:
     shown = [s for s in sents if RELEVANT.search(s.text)][:MAX_STEP1_SENTENCES]
     return delimit("\n".join(f"[{s.n}] {s.text}" for s in shown))
@@ -102,7 +113,7 @@ def fill_event(llm: LLM, prompt: Prompt, event: EventDraft, sents: list[Sentence
     draft = Draft(event=event, sentences=context)
     if not context:
         return draft
-    text = delimit("\n".join(s.text for s in context))
+    text = delimit("\n".join(clip(s).text for s in context))
     draft.detail, stat = llm.call("claims", prompt, EventDetail, event=describe(event), article=text)
     draft.stats.append(stat)
     return draft

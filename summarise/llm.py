@@ -1,25 +1,29 @@
 """The one road to a model: `openai` + `instructor`, to any OpenAI-compatible endpoint.
 
 Retries live in exactly one place. The openai client's own `max_retries` is 0; tenacity retries transient
-failures (connection errors, timeouts, 429 honouring Retry-After, 5xx) with exponential backoff and jitter;
-instructor re-asks on invalid JSON, bounded by `max_reasks` and counted in every `CallStat`.
+failures (connection errors, timeouts, 408, 429 honouring Retry-After, 5xx) with exponential backoff and
+jitter; instructor re-asks on invalid JSON, bounded by `max_reasks` and counted in every `CallStat`.
+tests/test_faults.py drives each of these through a real socket (tests/fakeserver.py).
 """
 
 from __future__ import annotations
 
+import logging
+import random
+import threading
 import time
 from typing import Any, TypeVar
 
 import httpx2 as httpx
 import instructor
 import openai
+from instructor.core import Hooks, InstructorRetryException
 from pydantic import BaseModel
 from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
 )
 
 from .cache import ResponseCache
@@ -28,6 +32,10 @@ from .prompts import Prompt
 from .records import CallStat
 
 T = TypeVar("T", bound=BaseModel)
+
+# instructor logs every failed attempt at ERROR; with no logging configured Python prints those to stderr,
+# which broke the CLI's "one line per failure" promise. The outcome is reported once, as an LLMError.
+logging.getLogger("instructor").addHandler(logging.NullHandler())
 
 
 def _root(exc: BaseException) -> BaseException:
@@ -49,7 +57,7 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(err, (openai.APIConnectionError, openai.APITimeoutError)):
         return True
     if isinstance(err, openai.APIStatusError):
-        return err.status_code == 429 or err.status_code >= 500
+        return err.status_code in (408, 429) or err.status_code >= 500
     return False
 
 
@@ -66,15 +74,23 @@ def _retry_after(exc: BaseException) -> float | None:
 
 
 class _Wait:
-    """Exponential backoff with jitter, or the server's Retry-After when it gives one."""
+    """Exponential backoff with jitter, or the server's Retry-After when it gives one.
+
+    The jitter scales with `initial` (tenacity's wait_exponential_jitter adds a fixed 0-1 s), so a small
+    backoff is really small: tests run their retries in milliseconds.
+    """
 
     def __init__(self, initial: float, maximum: float) -> None:
-        self._exp = wait_exponential_jitter(initial=initial, max=maximum)
+        self.initial = initial
+        self.maximum = maximum
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         after = _retry_after(exc) if exc else None
-        return after if after is not None else float(self._exp(state))
+        if after is not None:
+            return after
+        exp = self.initial * 2 ** (state.attempt_number - 1)
+        return min(self.maximum, exp + random.uniform(0, self.initial))
 
 
 class LLM:
@@ -111,6 +127,14 @@ class LLM:
             self.sampling["seed"] = seed
         self.extra_body = extra_body or {}
         self.cache = cache  # consulted before any request; never changes what is sent
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """Stop: calls not yet made fail at once and retry waits end early (Ctrl-C in a batch)."""
+        self._cancelled.set()
+
+    def _pause(self, seconds: float) -> None:
+        self._cancelled.wait(seconds)  # a retry wait that cancel() cuts short
 
     def request_kwargs(self, prompt: Prompt, response_model: type[BaseModel], **variables: str) -> dict[str, Any]:
         """The exact request body fields, shared by the live path and Batch API preparation."""
@@ -134,45 +158,53 @@ class LLM:
                 stat.prompt_tokens += usage.prompt_tokens or 0
                 stat.completion_tokens += usage.completion_tokens or 0
 
-        def on_parse_error(*_: Any, **__: Any) -> None:
-            stat.reasks += 1
+        def on_parse_error(*_: Any, is_last_attempt: bool = False, **__: Any) -> None:
+            if not is_last_attempt:  # the last invalid answer is not re-asked: it ends the call
+                stat.reasks += 1
+
+        # Hooks per call, not on the shared client: with --jobs N, calls run in N threads at once and
+        # client-wide hooks would count one call's tokens and re-asks in another's stats.
+        hooks = Hooks()
+        hooks.on("completion:response", on_response)
+        hooks.on("parse:error", on_parse_error)
 
         def once() -> T:
             return self.instructor.chat.completions.create(
-                response_model=response_model, max_retries=self.max_reasks + 1, **kwargs
+                response_model=response_model, max_retries=self.max_reasks, hooks=hooks, **kwargs
             )
 
-        self.instructor.on("completion:response", on_response)
-        self.instructor.on("parse:error", on_parse_error)
         start = time.perf_counter()
         try:
             for attempt in Retrying(
-                retry=retry_if_exception(is_transient),
+                retry=retry_if_exception(lambda e: is_transient(e) and not self._cancelled.is_set()),
                 stop=stop_after_attempt(self.attempts),
                 wait=_Wait(self.backoff, 30.0),
+                sleep=self._pause,
                 reraise=True,
             ):
                 with attempt:
+                    if self._cancelled.is_set():
+                        raise LLMError("cancelled")
                     stat.retries = attempt.retry_state.attempt_number - 1
                     result = once()
         except Exception as exc:
             raise self._translate(exc, step) from None
         finally:
-            self.instructor.off("completion:response", on_response)
-            self.instructor.off("parse:error", on_parse_error)
             stat.latency_s = round(time.perf_counter() - start, 3)
         if self.cache:
             self.cache.put(key, result, stat)
         return result, stat
 
     def _translate(self, exc: BaseException, step: str) -> LLMError:
+        if isinstance(exc, LLMError):
+            return exc
         err = _root(exc)
         if isinstance(err, (openai.APIConnectionError, openai.APITimeoutError)):
             kind = "timed out" if isinstance(err, openai.APITimeoutError) else "is unreachable"
             return EndpointUnreachable(f"endpoint {self.base_url} {kind} after {self.attempts} attempts")
         if isinstance(err, openai.APIStatusError):
             return LLMError(f"endpoint {self.base_url} answered HTTP {err.status_code} during {step}: {_short(err)}")
-        if isinstance(exc, instructor.exceptions.InstructorRetryException):
+        if isinstance(exc, InstructorRetryException):
             return BadModelOutput(
                 f"the model's answer for {step} did not match the schema after {self.max_reasks} re-asks: {_short(err)}"
             )

@@ -13,8 +13,9 @@ from pathlib import Path
 from . import embedded, prompts
 from .article import Article
 from .cache import ResponseCache
+from .chunk import find_events_chunked
 from .config import Settings
-from .extract import EventDetail, EventList, fill_event, find_events
+from .extract import EventDetail, EventList, fill_event
 from .ground import Grounder
 from .llm import LLM
 from .normalise import sentences
@@ -57,8 +58,8 @@ def run(article: Article, llm: LLM, prompt_set: PromptSet) -> Result:
     start = time.perf_counter()
     sents = sentences(article.text)
     stats: list[CallStat] = []
-    drafts_events, stat = find_events(llm, prompt_set.events, sents)
-    stats.append(stat)
+    drafts_events, step1 = find_events_chunked(llm, prompt_set.events, sents, article.text)
+    stats.extend(step1)
     drafts = []
     for event in drafts_events:
         draft = fill_event(llm, prompt_set.claims, event, sents)
@@ -89,6 +90,7 @@ def make_llm(settings: Settings, base_url: str, **kwargs: object) -> LLM:
         settings.api_key,
         timeout=settings.timeout,
         attempts=settings.attempts,
+        backoff=settings.backoff,
         max_reasks=settings.max_reasks,
         temperature=settings.temperature,
         cache=ResponseCache.default() if settings.cache else None,

@@ -46,12 +46,14 @@ def _figure(claim: Claim) -> str:
 
 
 def _where(event: Event) -> str:
-    place = event.location.text or event.location.region
+    # Place and date are the model's words, not checked like figures: one that carries a count (a model told
+    # to "say 500 drones" can put it there) is left out, so every number in a summary is a verified claim's.
+    place = next((p for p in (event.location.text, event.location.region) if p and not numbers_in(p)), None)
     return f" in {place}" if place else ""
 
 
 def _when(event: Event) -> str:
-    if event.date.text and event.date.precision in (Precision.day, Precision.month):
+    if event.date.text and event.date.precision in (Precision.day, Precision.month) and not numbers_in(event.date.text):
         text = event.date.text
         return f" {text}" if re.match(r"(?i)(on|in|during|at|over)\b", text) else f" on {text}"
     return ""
