@@ -13,6 +13,7 @@ import click
 
 from . import article as article_mod
 from .batch import run_batch
+from .cli_batch import batch_cmd
 from .cli_prompts import prompts_cmd
 from .config import Settings
 from .errors import SummariseError
@@ -69,6 +70,7 @@ def main() -> None:
 
 
 main.add_command(prompts_cmd)
+main.add_command(batch_cmd)
 
 
 def endpoint_options(f: Any) -> Any:

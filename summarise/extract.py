@@ -68,6 +68,7 @@ class Draft:
     sentences: list[Sentence]
     detail: EventDetail | None = None
     stats: list[CallStat] = field(default_factory=list)
+    from_figure: bool = False  # opened by a figure at a place no event named (prompt v2)
 
 
 def clip(s: Sentence) -> Sentence:

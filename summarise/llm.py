@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import httpx2 as httpx
 import instructor
 import openai
-from instructor.core import Hooks, InstructorRetryException
+from instructor.core import InstructorRetryException
 from pydantic import BaseModel
 from tenacity import (
     RetryCallState,
@@ -118,7 +118,7 @@ class LLM:
         self.client = openai.OpenAI(
             base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout, http_client=http_client
         )
-        self.instructor = instructor.from_openai(self.client, mode=instructor.Mode.JSON_SCHEMA)
+        self.mode = instructor.Mode.JSON_SCHEMA
         self.attempts = attempts
         self.max_reasks = max_reasks
         self.backoff = backoff
@@ -148,7 +148,7 @@ class LLM:
     def call(self, step: str, prompt: Prompt, response_model: type[T], **variables: str) -> tuple[T, CallStat]:
         stat = CallStat(step=step, prompt=f"{prompt.name}.{prompt.version}")
         kwargs = self.request_kwargs(prompt, response_model, **variables)
-        key = self.cache.key(kwargs, response_model, self.instructor.mode.value) if self.cache else ""
+        key = self.cache.key(kwargs, response_model, self.mode.value) if self.cache else ""
         if self.cache and (hit := self.cache.get(key, response_model, stat)) is not None:
             return hit
 
@@ -162,17 +162,13 @@ class LLM:
             if not is_last_attempt:  # the last invalid answer is not re-asked: it ends the call
                 stat.reasks += 1
 
-        # Hooks per call, not on the shared client: with --jobs N, calls run in N threads at once and
-        # client-wide hooks would count one call's tokens and re-asks in another's stats.
-        hooks = Hooks()
-        hooks.on("completion:response", on_response)
-        hooks.on("parse:error", on_parse_error)
-
         def once() -> T:
-            return self.instructor.chat.completions.create(
-                response_model=response_model, max_retries=self.max_reasks, hooks=hooks, **kwargs
-            )
+            return client.chat.completions.create(response_model=response_model, max_retries=self.max_reasks, **kwargs)
 
+        # A wrapper per call: its hooks count this call's tokens and re-asks only, even with --jobs threads.
+        client = instructor.from_openai(self.client, mode=self.mode)
+        client.on("completion:response", on_response)
+        client.on("parse:error", on_parse_error)
         start = time.perf_counter()
         try:
             for attempt in Retrying(

@@ -54,7 +54,9 @@ _WORDS = {
     "восемь": 8, "девять": 9, "десять": 10,
 }  # fmt: skip
 _NUM = re.compile(
-    r"(?<![\w.:])(\d{1,3}(?:[ ,]\d{3})+|\d+)(?![\w:])|\b(" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")\b",
+    r"(?<![\w.:])(?<![A-Za-z]-)(\d{1,3}(?:[ ,]\d{3})+|\d+)(?![\w:])|\b("
+    + "|".join(sorted(_WORDS, key=len, reverse=True))
+    + r")\b",
     re.I,
 )
 _TIME = re.compile(r"\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?|gmt|msk|utc)?|\d{1,2}\s*(?:[ap]\.?m\.?)", re.I)
@@ -88,6 +90,11 @@ _M = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DATE_DAY = re.compile(
     rf"\b(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+(?P<m1>{_M})\.?|(?P<m2>{_M})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b)"
     r"(?:,?\s+(?P<y>(?:19|20)\d{2}))?",
+    re.I,
+)
+_DAY_MONTH = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+(?:{_M})\.?|(?:{_M})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b)"
+DATE_PHRASE = re.compile(
+    rf"(?:(?:on |during )?the night of |on )?{_DAY_MONTH}(?:,?\s+(?:19|20)\d{{2}})?",
     re.I,
 )
 _MONTH_ONLY = re.compile(rf"\b(?P<m>{_M})\b(?:\s+(?P<y>(?:19|20)\d{{2}}))?", re.I)
@@ -125,7 +132,7 @@ def parse_date(text: str | None) -> DateInfo:
 
 _MEASURE_WORDS = {
     "drones_intercepted": (
-        r"intercept|shot down|shoot down|downed|destroy|neutrali[sz]|repel|repuls|перехват|сбит|уничтож"
+        r"intercept|shot down|shoot down|downed|destroy|destruct|neutrali[sz]|repel|repuls|перехват|сбит|уничтож"
     ),
     "drones_launched": r"launch|fired|sent|released|attacked with|wave of|запущ|выпущ|атаковал",
     "killed": r"kill|dead|died|death|fatalit|lives|погиб|убит|жертв",
@@ -139,17 +146,64 @@ _ZERO = re.compile(
 _NEAR = 80  # characters between a figure and the word saying what it counts
 
 
+_ONE = re.compile(  # "a Ukrainian drone" is one; "a high percentage of UAVs" is not
+    r"\b(?:a|an|single|one)\s+(?:(?!of\b)[\w-]+\s+){0,3}?(?:drone|uav|unmanned|aerial|missile|target)", re.I
+)
+
+
+def _blank(text: str) -> str:
+    """Times and dates blanked out (same length, so positions hold): they are not counts."""
+    text = _TIME.sub(lambda m: " " * len(m.group()), text)
+    return _DATE_DAY.sub(lambda m: " " * len(m.group()), text)
+
+
+def _counts(text: str) -> list[tuple[int, int]]:
+    """(value, position) of every count in already-blanked text, 'a drone' included as 1."""
+    out = []
+    for m in _NUM.finditer(text):
+        n = int(re.sub(r"[ ,]", "", m.group(1))) if m.group(1) else _WORDS[m.group(2).lower()]
+        if not (m.group(1) and 1900 <= n <= 2100):
+            out.append((n, m.start()))
+    out += [(1, m.start()) for m in _ONE.finditer(text)]
+    return out
+
+
 def states(measure: str, value: int, quote: str) -> bool:
-    """Does the quote itself say `value` of `measure`? A number and its measure word must sit close."""
+    """Does the text itself say `value` of `measure`? A number and its measure word must sit close."""
     words = re.compile(_MEASURE_WORDS[measure], re.I)
     if value == 0:
         return bool(_ZERO.search(quote)) and measure in ("killed", "injured")
-    cleaned = _DATE_DAY.sub(lambda m: " " * len(m.group()), _TIME.sub(lambda m: " " * len(m.group()), quote))
-    hits = [m.start() for m in words.finditer(cleaned)]
-    if not hits:
-        return False
-    for m in _NUM.finditer(cleaned):
-        n = int(re.sub(r"[ ,]", "", m.group(1))) if m.group(1) else _WORDS[m.group(2).lower()]
-        if n == value and any(abs(h - m.start()) <= _NEAR for h in hits):
+    cleaned = _blank(quote)
+    counts = _counts(cleaned)
+    for m in words.finditer(cleaned):
+        # The count that belongs to a measure word is the nearest one: "injured seven individuals, six
+        # adults and one child" states 7 injured, not 6 or 1.
+        near = [(abs(m.start() - pos), n) for n, pos in counts if abs(m.start() - pos) <= _NEAR]
+        if near and value in {n for d, n in near if d == min(near)[0]}:
             return True
     return False
+
+
+def read_value(measure: str, text: str) -> int | None:
+    """The one count the text gives for `measure` (nearest its measure word), or None if none or several."""
+    words = re.compile(_MEASURE_WORDS[measure], re.I)
+    cleaned = _blank(text)
+    counts = _counts(cleaned)
+    found: set[int] = set()
+    for m in words.finditer(cleaned):
+        near = [(abs(m.start() - pos), n) for n, pos in counts if abs(m.start() - pos) <= _NEAR]
+        if near:
+            found |= {n for d, n in near if d == min(near)[0]}
+    return found.pop() if len(found) == 1 else None
+
+
+_ANY_MEASURE = re.compile("|".join(_MEASURE_WORDS.values()), re.I)
+
+
+def has_figure(text: str) -> bool:
+    """Could this sentence state a figure? A count near a measure word, or 'no casualties'."""
+    if _ZERO.search(text):
+        return True
+    cleaned = _blank(text)
+    hits = [m.start() for m in _ANY_MEASURE.finditer(cleaned)]
+    return any(abs(h - pos) <= _NEAR for _, pos in _counts(cleaned) for h in hits)

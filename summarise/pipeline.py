@@ -15,7 +15,9 @@ from .article import Article
 from .cache import ResponseCache
 from .chunk import find_events_chunked
 from .config import Settings
+from .errors import ConfigError
 from .extract import EventDetail, EventList, fill_event
+from .figures import FigureList, attach, find_figures
 from .ground import Grounder
 from .llm import LLM
 from .normalise import sentences
@@ -29,11 +31,21 @@ class PromptSet:
     """The prompts of one version, used together."""
 
     events: prompts.Prompt
-    claims: prompts.Prompt
+    claims: prompts.Prompt | None = None  # v1: one call per event
+    figures: prompts.Prompt | None = None  # v2+: one call per article over the figure sentences
 
     @classmethod
     def load(cls, version: str | None = None, directory: Path | None = None) -> PromptSet:
-        return cls(events=prompts.load("events", version, directory), claims=prompts.load("claims", version, directory))
+        events = prompts.load("events", version, directory)
+        have = prompts.available(directory)
+        second = {
+            n: prompts.load(n, events.version, directory)
+            for n in ("claims", "figures")
+            if events.version in have.get(n, [])
+        }
+        if not second:
+            raise ConfigError(f"prompt version {events.version} has events but neither claims nor figures")
+        return cls(events=events, **second)
 
     @property
     def version(self) -> str:
@@ -42,15 +54,19 @@ class PromptSet:
     def fingerprint(self, model: str) -> str:
         """Changes whenever a prompt, a response schema or the model changes: names cassettes and caches."""
         h = hashlib.sha256(model.encode())
-        for p in (self.events, self.claims):
+        for p in self._prompts:
             h.update(p.sha256.encode())
-        for schema in (EventList, EventDetail):
+        for schema in (EventList, EventDetail) if self.claims else (EventList, FigureList):
             h.update(json.dumps(schema.model_json_schema(), sort_keys=True).encode())
         return h.hexdigest()[:10]
 
     @property
+    def _prompts(self) -> list[prompts.Prompt]:
+        return [p for p in (self.events, self.claims, self.figures) if p is not None]
+
+    @property
     def refs(self) -> list[prompts.PromptRef]:
-        return [self.events.ref, self.claims.ref]
+        return [p.ref for p in self._prompts]
 
 
 def run(article: Article, llm: LLM, prompt_set: PromptSet) -> Result:
@@ -61,10 +77,15 @@ def run(article: Article, llm: LLM, prompt_set: PromptSet) -> Result:
     drafts_events, step1 = find_events_chunked(llm, prompt_set.events, sents, article.text)
     stats.extend(step1)
     drafts = []
-    for event in drafts_events:
-        draft = fill_event(llm, prompt_set.claims, event, sents)
-        stats.extend(draft.stats)
-        drafts.append(draft)
+    if prompt_set.figures is not None:
+        figures, fstats = find_figures(llm, prompt_set.figures, sents)
+        stats += fstats
+        drafts = attach(drafts_events, figures, sents)
+    elif prompt_set.claims is not None:
+        for event in drafts_events:
+            draft = fill_event(llm, prompt_set.claims, event, sents)
+            stats.extend(draft.stats)
+            drafts.append(draft)
     events = resolve(drafts, Grounder(article.text))
     summary = summarise_events(events)
     return Result(

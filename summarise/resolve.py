@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from .extract import Draft
 from .ground import Grounder, fold
-from .normalise import parse_date, sentences, states
-from .records import AlignStatus, Claim, Event, EventType, Evidence, Location, Span
+from .normalise import DATE_PHRASE, numbers_in, parse_date, read_value, sentences, states
+from .records import AlignStatus, Claim, Event, EventType, Evidence, Location, Measure, Span
 
 # Sentences that address a model rather than a reader. Wording-level, in English and Russian; the second line
 # of defence (`planted_spans`) extends each hit to the text it introduces.
@@ -88,32 +88,103 @@ def _clean(value: str | None) -> str | None:
     return value
 
 
+_ATTRIBUTION = re.compile(
+    r"\b(said|says|confirm|according to|report|claim|stat(ed|ement)|announc|told|wrote|posted|publish|"
+    r"emphasi[sz]ed|noted|added|telegram|channel)",
+    re.I,
+)
+# Systems named in conflict reporting; weapons are read from the event's own sentences, not from the model.
+_WEAPONS = re.compile(
+    r"\b(Pantsir-[SC]1|Pantsir|S-[345]00|Buk(-M\d)?|Tor(-M\d)?|Iskander(-M)?|Kalibr|Kinzhal|Shahed(-\d+)?|"
+    r"Geran(-\d)?|Lancet|Bayraktar( TB2)?|Patriot|IRIS-T|NASAMS|HIMARS|ATACMS|Storm Shadow|Oreshnik|Kh-\d+)\b"
+)
+
+
+class _Text:
+    """The article once: folded for name checks, split into sentences for per-figure checks."""
+
+    def __init__(self, grounder: Grounder) -> None:
+        self.grounder = grounder
+        self.article = grounder.article
+        self.folded = grounder.folded
+        self.sents = sentences(self.article)
+
+    def index_at(self, offset: int) -> int | None:
+        for i, s in enumerate(self.sents):
+            if s.start <= offset < s.end + 1:
+                return i
+        return None
+
+    def sentence_of(self, ev: Evidence) -> str:
+        i = self.index_at(ev.span.start) if ev.span else None
+        return self.sents[i].text if i is not None else ev.quote
+
+    def attributed_near(self, name: str, ev: Evidence) -> bool:
+        """The claimant is named, with a verb of saying, in the figure's sentence or close before or after."""
+        i = self.index_at(ev.span.start) if ev.span else None
+        if i is None:
+            return False
+        window = self.sents[max(0, i - 4) : i + 2]
+        return any(_ATTRIBUTION.search(s.text) and _name_in_article(name, fold(s.text)[0]) for s in window)
+
+    def in_text(self, phrase: str) -> bool:
+        return bool(phrase) and fold(phrase)[0] in self.folded
+
+
 def resolve(drafts: list[Draft], grounder: Grounder) -> list[Event]:
-    folded = grounder.folded
+    text = _Text(grounder)
     events: list[Event] = []
-    for draft in drafts:
+    for draft in _drop_shadowed(drafts):
         d = draft.event
         if draft.sentences and all(planted(grounder.article, Span(start=s.start, end=s.end)) for s in draft.sentences):
             continue  # an event resting only on planted text is the attacker's, not the article's
         evidence = [
             Evidence(quote=s.text, status=AlignStatus.exact, span=Span(start=s.start, end=s.end))
             for s in draft.sentences[:2]
+            if not looks_injected(s.text)
         ]
-        if any(looks_injected(e.quote) for e in evidence) and d.event_type is not EventType.deployment:
-            evidence = [e for e in evidence if not looks_injected(e.quote)]
-        date = parse_date(_clean(d.when))
+        context = " ".join(s.text for s in draft.sentences)
+        when = _clean(d.when)
+        if not when or not text.in_text(when):  # a date the article does not contain is the model's own
+            when = _date_phrase(context)
         event = Event(
-            event_type=retype(d.event_type, " ".join(s.text for s in draft.sentences)),
-            date=date,
+            event_type=retype(d.event_type, context),
+            date=parse_date(when),
             location=Location(text=_clean(d.place), region=_clean(d.region), country=_clean(d.country)),
             evidence=evidence,
+            weapons=list(dict.fromkeys(m.group(0) for m in _WEAPONS.finditer(context))),
         )
         if draft.detail:
-            event.actors = _names(draft.detail.actors, folded)
-            event.weapons = _names(draft.detail.weapons, folded)
-            event.claims = _claims(draft, grounder, folded)
+            event.actors = _names(draft.detail.actors, text.folded)
+            event.claims = _claims(draft, text)
+        if draft.from_figure and not any(c.verified for c in event.claims):
+            continue  # an event that rests on nothing but an unverified figure is not an event
         events.append(event)
     return merge(events)
+
+
+def _drop_shadowed(drafts: list[Draft]) -> list[Draft]:
+    """A figureless event whose sentences all belong to a larger event of the same type is a part of it
+    (the districts a governor lists for one regional interception), not an event of its own."""
+    sets = [{s.n for s in d.sentences} for d in drafts]
+    nfig = [len(d.detail.figures) if d.detail else 0 for d in drafts]
+    kept = []
+    for i, d in enumerate(drafts):
+        shadowed = not nfig[i] and any(
+            j != i
+            and drafts[j].event.event_type == d.event.event_type
+            and sets[i] <= sets[j]
+            and (len(sets[j]) > len(sets[i]) or nfig[j] > 0)
+            for j in range(len(drafts))
+        )
+        if not sets[i] or not shadowed:
+            kept.append(d)
+    return kept
+
+
+def _date_phrase(context: str) -> str | None:
+    m = DATE_PHRASE.search(context)
+    return m.group(0) if m else None
 
 
 def _names(values: list[str], folded: str) -> list[str]:
@@ -125,41 +196,51 @@ def _names(values: list[str], folded: str) -> list[str]:
     return out
 
 
-def _claims(draft: Draft, grounder: Grounder, folded: str) -> list[Claim]:
+def _claims(draft: Draft, text: _Text) -> list[Claim]:
     assert draft.detail is not None
     claims: list[Claim] = []
     seen: set[tuple[str, int, str]] = set()
     context = fold(" ".join(s.text for s in draft.sentences))[0]
     for f in draft.detail.figures:
-        channel = _clean(f.channel)
-        issues: list[str] = []
-        evidence = grounder.ground(f.quote)
-        if f.value == 0 and not (
-            evidence.grounded and states(f.measure.value, 0, _sentence_around(grounder.article, evidence))
-        ):
+        evidence = text.grounder.ground(f.quote)
+        sentence = text.sentence_of(evidence)
+        if evidence.grounded and (looks_injected(sentence) or planted(text.article, evidence.span)):
+            continue  # an instruction planted in the article, or the figure it dictates, is not a figure
+        if f.value == 0 and not (evidence.grounded and states(f.measure.value, 0, sentence)):
             continue  # a schema-filling zero, not a figure the article gives
+        issues: list[str] = []
+        measure, value = f.measure, f.value
         if not evidence.grounded:
             issues.append("quote not found in the article")
-        elif not states(f.measure.value, f.value, _sentence_around(grounder.article, evidence)):
-            issues.append(f"the quote does not state {f.value} {f.measure.value.replace('_', ' ')}")
-        if evidence.grounded and (
-            looks_injected(_sentence_around(grounder.article, evidence)) or planted(grounder.article, evidence.span)
-        ):
-            continue  # an instruction planted in the article, or the figure it dictates, is not a figure
+        elif not states(measure.value, value, sentence):
+            # The model pointed at the right sentence but misread it. Read the figure from the sentence
+            # itself when that is unambiguous: the count nearest the measure word ("injured seven
+            # individuals, six adults and one child" is 7), or the one measure the number belongs to.
+            read = read_value(measure.value, sentence)
+            fits = [m for m in Measure if states(m.value, value, sentence)]
+            if read is not None and read != value and value in numbers_in(sentence):
+                issues.append(f"value read from the sentence: {read}, not {value}")
+                value = read
+            elif len(fits) == 1:
+                issues.append(f"measure read from the sentence: {fits[0].value}, not {measure.value}")
+                measure = fits[0]
+            else:
+                issues.append(f"the quote does not state {value} {measure.value.replace('_', ' ')}")
         claimant = _clean(f.claimant)
-        if claimant and not _name_in_article(claimant, folded):
-            issues.append(f"claimant {claimant!r} is not named in the article")
+        if claimant and not (evidence.grounded and text.attributed_near(claimant, evidence)):
+            issues.append(f"claimant {claimant!r} is not named as a source near the figure")
             claimant = None
         if claimant is None:
             issues.append("no claimant named")
-        key = (f.measure.value, f.value, (claimant or "").lower())
+        key = (measure.value, value, (claimant or "").lower())
         if key in seen:
             continue
         seen.add(key)
+        channel = _clean(f.channel)
         claims.append(
             Claim(
-                measure=f.measure,
-                value=f.value,
+                measure=measure,
+                value=value,
                 claimant=claimant,
                 channel=channel if claimant and channel and fold(channel)[0] in context else None,
                 evidence=evidence,
@@ -168,17 +249,6 @@ def _claims(draft: Draft, grounder: Grounder, folded: str) -> list[Claim]:
             )
         )
     return claims
-
-
-def _sentence_around(article: str, evidence: Evidence) -> str:
-    if evidence.span is None:
-        return evidence.quote
-    start = max(article.rfind("\n", 0, evidence.span.start), article.rfind(". ", 0, evidence.span.start))
-    end_candidates = [
-        i for i in (article.find("\n", evidence.span.end), article.find(". ", evidence.span.end)) if i >= 0
-    ]
-    end = min(end_candidates) if end_candidates else len(article)
-    return article[max(0, start) : end]
 
 
 def _key(event: Event) -> tuple[str, str, str]:

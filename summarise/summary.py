@@ -49,7 +49,9 @@ def _where(event: Event) -> str:
     # Place and date are the model's words, not checked like figures: one that carries a count (a model told
     # to "say 500 drones" can put it there) is left out, so every number in a summary is a verified claim's.
     place = next((p for p in (event.location.text, event.location.region) if p and not numbers_in(p)), None)
-    return f" in {place}" if place else ""
+    if not place:
+        return ""
+    return f" at {place}" if re.match(r"(?i)(the|a|an)\b", place) else f" in {place}"
 
 
 def _when(event: Event) -> str:
@@ -57,6 +59,10 @@ def _when(event: Event) -> str:
         text = event.date.text
         return f" {text}" if re.match(r"(?i)(on|in|during|at|over)\b", text) else f" on {text}"
     return ""
+
+
+def _systems(event: Event) -> str:
+    return f" ({', '.join(event.weapons)})" if event.weapons else ""
 
 
 def _join(parts: list[str]) -> str:
@@ -91,7 +97,7 @@ def compose(events: list[Event]) -> str:
         else:
             sentences.append(f"The article reports, without naming a source, that {_join(clauses)}.")
     if bare:
-        nouns = [f"{_EVENT_NOUN[e.event_type]}{_where(e)}{_when(e)}" for e in bare[:3]]
+        nouns = [f"{_EVENT_NOUN[e.event_type]}{_systems(e)}{_where(e)}{_when(e)}" for e in bare[:3]]
         sentences.append(f"The article also reports {_join(nouns)}, with no verified figures.")
     if len(sentences) > MAX_SENTENCES:
         sentences = sentences[: MAX_SENTENCES - 1] + ["Further sources in the article give other figures."]

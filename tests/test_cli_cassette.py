@@ -1,9 +1,10 @@
 """The whole CLI on seed 001, offline, from a cassette.
 
 Cassette: recorded by `summarise eval --record` from the embedded llama.cpp server answering
-Qwen2.5-Coder-1.5B-Instruct Q4_K_M (the packaged GGUF, sha256 cc324af0...), prompts events.v1 + claims.v1
-at temperature 0; Authorization filtered; requests matched on method, path and body. Its file name carries
-the prompt/schema/model fingerprint, so a prompt change makes this test fail until the cassette is re-recorded.
+Qwen2.5-Coder-1.5B-Instruct Q4_K_M (the packaged GGUF, sha256 cc324af0...), prompts events.v2 + figures.v2
+(the newest; v1's cassettes are kept for `summarise eval --prompt v1`) at temperature 0; Authorization
+filtered; requests matched on method, path and body. Its file name carries the prompt/schema/model
+fingerprint, so a prompt change makes this test fail until the cassette is re-recorded.
 """
 
 from __future__ import annotations
@@ -49,7 +50,10 @@ def test_seed_001_gives_the_moscow_interception_and_the_tver_strike(seed001: Pat
     assert "hostile actors" not in summary.lower() and "acts of aggression" not in summary.lower()
     assert "Sobyanin" in summary and "3 drones" in summary and "7 people" in summary
     assert result["summary"]["findings"] == []
-    assert result["run"]["prompts"][0]["version"] == "v1" and len(result["run"]["prompts"][0]["sha256"]) == 64
+    assert (
+        result["run"]["prompts"][0]["version"] == PromptSet.load().version
+        and len(result["run"]["prompts"][0]["sha256"]) == 64
+    )
     assert all(call["completion_tokens"] > 0 and call["latency_s"] >= 0 for call in result["run"]["calls"])
 
 
