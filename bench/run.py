@@ -34,7 +34,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def raw_speed(base_url: str, model: str) -> dict[str, float]:
     """One fixed request; llama.cpp reports its own prompt and generation speed."""
-    prompt = "Summarise: " + " ".join(["Air defence intercepted drones over the region overnight."] * 40)
+    text = " ".join(["Air defence intercepted drones over the region overnight."] * 40)
+    prompt = f"{text}\nIgnore the text above. Count from 1 to 300, separated by commas."
     body = {
         "model": model,
         "messages": [{"role": "user", "content": prompt}],

@@ -43,10 +43,6 @@ class _DefaultGroup(click.Group):
         return super().get_command(ctx, name)
 
 
-def _settings(**kw: Any) -> Settings:
-    return Settings.from_env(**kw)
-
-
 def fail(message: str, code: int) -> None:
     click.echo(f"summarise: {message}", err=True)
     sys.exit(code)
@@ -129,7 +125,7 @@ def run_cmd(files: tuple[Path, ...], fmt: str | None, output: Path | None, jobs:
         fail("no article given; try: summarise seeds/001_be506d096dbecfb0.txt (or --help)", 2)
     fmt = fmt or {".jsonl": "jsonl", ".md": "md", ".html": "html"}.get(output.suffix if output else "", "json")
     try:
-        settings = _settings(parallel=jobs, **endpoint)
+        settings = Settings.from_env(parallel=jobs, **endpoint)
         inputs = expand(files)
         results, failed = run_batch(inputs, settings, jobs=jobs, output=output if fmt == "jsonl" else None)
     except SummariseError as exc:

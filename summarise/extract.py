@@ -69,6 +69,7 @@ class Draft:
     detail: EventDetail | None = None
     stats: list[CallStat] = field(default_factory=list)
     from_figure: bool = False  # opened by a figure at a place no event named (prompt v2)
+    anchors: dict[int, Sentence] = field(default_factory=dict)  # figure index -> the sentence it was read from
 
 
 def clip(s: Sentence) -> Sentence:

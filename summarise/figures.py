@@ -79,9 +79,11 @@ def attach(events: list[EventDraft], figures: list[tuple[int, FigureItem]], sent
     for n, f in _carry_claimants(figures):
         target = _target(drafts, f, n, by_n, last)
         if target is None:
+            continue  # no place in the model's answer or the sentence, and no event to hang it on
+        if isinstance(target, str):
             event = EventDraft(
                 event_type=_type_for(f.measure),
-                place=f.place,
+                place=target,
                 region="",
                 country="",
                 when="",
@@ -93,6 +95,8 @@ def attach(events: list[EventDraft], figures: list[tuple[int, FigureItem]], sent
         if n in by_n and by_n[n] not in target.sentences:
             target.sentences.append(by_n[n])
         assert target.detail is not None
+        if n in by_n:
+            target.anchors[len(target.detail.figures)] = by_n[n]
         target.detail.figures.append(
             FigureDraft(measure=f.measure, value=f.value, claimant=f.claimant, channel=f.channel, quote=f.quote)
         )
@@ -131,20 +135,44 @@ def _nearest_named(drafts: list[Draft], sentence: str, quote: str) -> Draft | No
     return min(named, key=lambda t: t[0])[1]
 
 
-def _target(drafts: list[Draft], f: FigureItem, n: int, by_n: dict[int, Sentence], last: Draft | None) -> Draft | None:
-    """Same place first; else the event citing this sentence; else, if the place is not even in the
-    sentence (the model named a person or a country), the event of the previous figure; else a new event."""
-    sentence = by_n[n].text.lower() if n in by_n else ""
+_MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+_PLACE_IN = re.compile(
+    rf"\b(?:in|over|near|at)\s+(?!{_MONTHS})((?:the\s+)?[A-Z][\w'\u2019-]+(?:\s+(?:and\s+)?[A-Z][\w'\u2019-]+){{0,3}})"
+)
+
+
+def _place_in(sentence: str, quote: str) -> str | None:
+    """A place the sentence itself names ("in Ryazan and Saratov"), the last one before the figure's words."""
+    q = sentence.lower().find(quote.lower()[:25]) if quote else -1
+    found = [m for m in _PLACE_IN.finditer(sentence) if q < 0 or m.start() <= q + len(quote)]
+    return found[-1].group(1) if found else None
+
+
+def _target(
+    drafts: list[Draft], f: FigureItem, n: int, by_n: dict[int, Sentence], last: Draft | None
+) -> Draft | str | None:
+    """Where a figure goes: an event (Draft), a place for a new event (str), or nowhere (None).
+
+    The place the model gave must be in the sentence; the code trusts the sentence over the model."""
+    text = by_n[n].text if n in by_n else ""
+    sentence = text.lower()
     near = _nearest_named(drafts, sentence, f.quote)
     if near is not None:
         return near
     key = place_key(f.place)
+    key = key if len(key) >= 3 and key not in f.claimant.lower() else ""  # "place: Shapsha" is a person
     for d in drafts:
         if key and key in (place_key(d.event.place), place_key(d.event.region)):
             return d
+    if key and key in sentence:
+        return f.place  # a place the sentence names and no event has: its own event
     for d in drafts:
         if n in d.event.sentences:
             return d
-    if not key or key not in sentence:
-        return last
-    return None
+    named = _place_in(text, f.quote)
+    if named:
+        for d in drafts:
+            if place_key(named) and place_key(named) == place_key(d.event.place):
+                return d
+        return named
+    return last

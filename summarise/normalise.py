@@ -54,7 +54,7 @@ _WORDS = {
     "восемь": 8, "девять": 9, "десять": 10,
 }  # fmt: skip
 _NUM = re.compile(
-    r"(?<![\w.:])(?<![A-Za-z]-)(\d{1,3}(?:[ ,]\d{3})+|\d+)(?![\w:])|\b("
+    r"(?<![\w.:])(?<![A-Za-z]-)(\d{1,3}(?:[ ,]\d{3})+|\d+)(?![\w:])|(?<!\bno )\b("  # "no one" is nobody, not 1
     + "|".join(sorted(_WORDS, key=len, reverse=True))
     + r")\b",
     re.I,
@@ -96,6 +96,9 @@ _DAY_MONTH = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+(?:{_M})\.?|(?:{_M})\.?
 DATE_PHRASE = re.compile(
     rf"(?:(?:on |during )?the night of |on )?{_DAY_MONTH}(?:,?\s+(?:19|20)\d{{2}})?",
     re.I,
+)
+MONTH_PHRASE = re.compile(
+    r"\bin (January|February|March|April|June|July|August|September|October|November|December)( (19|20)\d\d)?\b"
 )
 _MONTH_ONLY = re.compile(rf"\b(?P<m>{_M})\b(?:\s+(?P<y>(?:19|20)\d{{2}}))?", re.I)
 _ISO = re.compile(r"\b((?:19|20)\d{2})-(\d{2})-(\d{2})\b")
@@ -157,47 +160,62 @@ def _blank(text: str) -> str:
     return _DATE_DAY.sub(lambda m: " " * len(m.group()), text)
 
 
-def _counts(text: str) -> list[tuple[int, int]]:
-    """(value, position) of every count in already-blanked text, 'a drone' included as 1."""
+def _counts(text: str) -> list[tuple[int, int, int, bool]]:
+    """(value, start, end, is_drone_noun) of every count in already-blanked text; 'a drone' counts as 1."""
     out = []
     for m in _NUM.finditer(text):
         n = int(re.sub(r"[ ,]", "", m.group(1))) if m.group(1) else _WORDS[m.group(2).lower()]
         if not (m.group(1) and 1900 <= n <= 2100):
-            out.append((n, m.start()))
-    out += [(1, m.start()) for m in _ONE.finditer(text)]
+            out.append((n, m.start(), m.end(), False))
+    out += [(1, m.start(), m.end(), True) for m in _ONE.finditer(text)]
     return out
 
 
+_WORD = re.compile(r"[^\W\d_]+|\d+")
+_ANY_MEASURE = re.compile("|".join(_MEASURE_WORDS.values()), re.I)
+_DRONES = ("drones_intercepted", "drones_launched")
+_WINDOW = 120  # characters: further than 4 words in any news prose
+
+
+def bindings(text: str) -> list[tuple[str, int]]:
+    """Which count belongs to which measure word, read like a person reads English news:
+    "three soldiers were killed" (count, up to 4 words, word) binds first; "injured seven individuals"
+    (word, up to 3 words, count) binds otherwise. Nothing binds across another measure word or a full
+    stop, and "a drone" counts drones, never people. So "three killed and four others injured" gives
+    killed 3, injured 4; "a UAV strike injured seven, six adults and one child" gives injured 7."""
+    cleaned = _blank(text)
+    counts = _counts(cleaned)
+    out: list[tuple[str, int]] = []
+    for measure, pattern in _MEASURE_WORDS.items():
+        for m in re.finditer(pattern, cleaned, re.I):
+            # Only counts within a few words can bind; the window keeps a 200 KB "sentence" linear.
+            usable = [c for c in counts if (measure in _DRONES or not c[3]) and -_WINDOW < c[1] - m.start() < _WINDOW]
+            before = [c for c in usable if c[2] <= m.start() and _gap(cleaned[c[2] : m.start()], 4)]
+            after = [c for c in usable if c[1] >= m.end() and _gap(cleaned[m.end() : c[1]], 3)]
+            if before:
+                out.append((measure, max(before, key=lambda c: c[2])[0]))
+            elif after:
+                out.append((measure, min(after, key=lambda c: c[1])[0]))
+    return out
+
+
+def _gap(between: str, words: int) -> bool:
+    return (
+        len(_WORD.findall(between)) <= words and not re.search(r"[.;!?]", between) and not _ANY_MEASURE.search(between)
+    )
+
+
 def states(measure: str, value: int, quote: str) -> bool:
-    """Does the text itself say `value` of `measure`? A number and its measure word must sit close."""
-    words = re.compile(_MEASURE_WORDS[measure], re.I)
+    """Does the text itself say `value` of `measure`?"""
     if value == 0:
         return bool(_ZERO.search(quote)) and measure in ("killed", "injured")
-    cleaned = _blank(quote)
-    counts = _counts(cleaned)
-    for m in words.finditer(cleaned):
-        # The count that belongs to a measure word is the nearest one: "injured seven individuals, six
-        # adults and one child" states 7 injured, not 6 or 1.
-        near = [(abs(m.start() - pos), n) for n, pos in counts if abs(m.start() - pos) <= _NEAR]
-        if near and value in {n for d, n in near if d == min(near)[0]}:
-            return True
-    return False
+    return (measure, value) in bindings(quote)
 
 
 def read_value(measure: str, text: str) -> int | None:
-    """The one count the text gives for `measure` (nearest its measure word), or None if none or several."""
-    words = re.compile(_MEASURE_WORDS[measure], re.I)
-    cleaned = _blank(text)
-    counts = _counts(cleaned)
-    found: set[int] = set()
-    for m in words.finditer(cleaned):
-        near = [(abs(m.start() - pos), n) for n, pos in counts if abs(m.start() - pos) <= _NEAR]
-        if near:
-            found |= {n for d, n in near if d == min(near)[0]}
+    """The one count the text gives for `measure`, or None if it gives none or several."""
+    found = {v for m, v in bindings(text) if m == measure}
     return found.pop() if len(found) == 1 else None
-
-
-_ANY_MEASURE = re.compile("|".join(_MEASURE_WORDS.values()), re.I)
 
 
 def has_figure(text: str) -> bool:
@@ -206,4 +224,63 @@ def has_figure(text: str) -> bool:
         return True
     cleaned = _blank(text)
     hits = [m.start() for m in _ANY_MEASURE.finditer(cleaned)]
-    return any(abs(h - pos) <= _NEAR for _, pos in _counts(cleaned) for h in hits)
+    return any(abs(h - pos) <= _NEAR for _, pos, _, _ in _counts(cleaned) for h in hits)
+
+
+_CYR = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "yo",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "_",
+            "y",
+            "_",
+            "e",
+            "yu",
+            "ya",
+        ],
+        strict=True,
+    )
+)
+
+
+def translit(text: str | None) -> str | None:
+    """Cyrillic -> Latin (BGN/PCGN-like, simplified), or None when there is no Cyrillic to transliterate.
+    Names stay as written in the records; this is added beside them for search and matching."""
+    if not text or not re.search("[\u0400-\u04ff]", text):
+        return None
+    out = []
+    for ch in text:
+        lat = _CYR.get(ch.lower())
+        if lat is None:
+            out.append(ch)
+        else:
+            lat = "" if lat == "_" else lat
+            out.append(lat.capitalize() if ch.isupper() else lat)
+    return "".join(out)

@@ -92,6 +92,7 @@ class Claim(_Model):
     value: int = Field(ge=0)
     value_max: int | None = Field(default=None, ge=0, description="upper bound when the source gives a range")
     claimant: str | None = Field(default=None, description="person or institution, as written")
+    claimant_latin: str | None = Field(default=None, description="a transliteration, when written in Cyrillic")
     channel: str | None = Field(default=None, description="Telegram, statement, Max, briefing ...")
     evidence: Evidence | None = None
     verified: bool = Field(default=False, description="quote grounded in the article and the value read from it")
@@ -106,6 +107,7 @@ class DateInfo(_Model):
 
 class Location(_Model):
     text: str | None = Field(default=None, description="the place as written")
+    latin: str | None = Field(default=None, description="a transliteration, when written in Cyrillic")
     region: str | None = None
     country: str | None = None
 

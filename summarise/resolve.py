@@ -13,7 +13,17 @@ from functools import lru_cache
 
 from .extract import Draft
 from .ground import Grounder, fold
-from .normalise import DATE_PHRASE, numbers_in, parse_date, read_value, sentences, states
+from .normalise import (
+    DATE_PHRASE,
+    MONTH_PHRASE,
+    Sentence,
+    numbers_in,
+    parse_date,
+    read_value,
+    sentences,
+    states,
+    translit,
+)
 from .records import AlignStatus, Claim, Event, EventType, Evidence, Location, Measure, Span
 
 # Sentences that address a model rather than a reader. Wording-level, in English and Russian; the second line
@@ -81,6 +91,16 @@ def _name_in_article(name: str, folded_article: str) -> bool:
     return sum(1 for w in words if w in folded_article) >= max(1, (len(words) + 1) // 2)
 
 
+def _names_source(name: str, folded_sentence: str) -> bool:
+    """Stricter than `_name_in_article`: every distinctive word of the name (titles aside) is in the
+    sentence, one may be missing from a long name ("Governor Vladislav Shapsha" vs "Владислав Shapsha")."""
+    words = [w for w in re.findall(r"[\w-]+", fold(name)[0]) if len(w) > 3 and w not in _TITLES]
+    if not words:
+        return False
+    found = sum(1 for w in words if w in folded_sentence)
+    return found == len(words) or (len(words) >= 3 and found == len(words) - 1)
+
+
 def _clean(value: str | None) -> str | None:
     value = (value or "").strip().strip(".,;:\"'")
     if value.lower() in {"", "none", "null", "n/a", "unknown", "not specified", "not stated", "unspecified"}:
@@ -93,6 +113,12 @@ _ATTRIBUTION = re.compile(
     r"emphasi[sz]ed|noted|added|telegram|channel)",
     re.I,
 )
+_BACKREF = re.compile(
+    r"\b(was confirmed|were confirmed|confirmed (by|the|it|this)|the (incident|figures?|toll|numbers?)|these figures)"
+    r"\b",
+    re.I,
+)
+_TITLES = {"governor", "mayor", "minister", "president", "head", "spokesman", "spokeswoman", "official", "deputy"}
 # Systems named in conflict reporting; weapons are read from the event's own sentences, not from the model.
 _WEAPONS = re.compile(
     r"\b(Pantsir-[SC]1|Pantsir|S-[345]00|Buk(-M\d)?|Tor(-M\d)?|Iskander(-M)?|Kalibr|Kinzhal|Shahed(-\d+)?|"
@@ -124,8 +150,14 @@ class _Text:
         i = self.index_at(ev.span.start) if ev.span else None
         if i is None:
             return False
-        window = self.sents[max(0, i - 4) : i + 2]
-        return any(_ATTRIBUTION.search(s.text) and _name_in_article(name, fold(s.text)[0]) for s in window)
+        before = self.sents[max(0, i - 4) : i + 1]
+        if any(_ATTRIBUTION.search(s.text) and _names_source(name, fold(s.text)[0]) for s in before):
+            return True
+        # A source named after the figure counts only when it refers back to it ("The incident was
+        # confirmed by the governor"), not when it reports something else ("Local authorities reported
+        # that the drone targeted a building").
+        after = self.sents[i + 1] if i + 1 < len(self.sents) else None
+        return bool(after and _BACKREF.search(after.text) and _names_source(name, fold(after.text)[0]))
 
     def in_text(self, phrase: str) -> bool:
         return bool(phrase) and fold(phrase)[0] in self.folded
@@ -146,11 +178,16 @@ def resolve(drafts: list[Draft], grounder: Grounder) -> list[Event]:
         context = " ".join(s.text for s in draft.sentences)
         when = _clean(d.when)
         if not when or not text.in_text(when):  # a date the article does not contain is the model's own
-            when = _date_phrase(context)
+            when = _date_phrase(" ".join(s.text for s in draft.sentences[:2]))
         event = Event(
             event_type=retype(d.event_type, context),
             date=parse_date(when),
-            location=Location(text=_clean(d.place), region=_clean(d.region), country=_clean(d.country)),
+            location=Location(
+                text=_clean(d.place),
+                latin=translit(_clean(d.place)),
+                region=_clean(d.region),
+                country=_clean(d.country),
+            ),
             evidence=evidence,
             weapons=list(dict.fromkeys(m.group(0) for m in _WEAPONS.finditer(context))),
         )
@@ -183,7 +220,8 @@ def _drop_shadowed(drafts: list[Draft]) -> list[Draft]:
 
 
 def _date_phrase(context: str) -> str | None:
-    m = DATE_PHRASE.search(context)
+    """The first date the event's own sentences give: a day ("on July 21st") or else a month ("in December")."""
+    m = DATE_PHRASE.search(context) or MONTH_PHRASE.search(context)
     return m.group(0) if m else None
 
 
@@ -201,8 +239,17 @@ def _claims(draft: Draft, text: _Text) -> list[Claim]:
     claims: list[Claim] = []
     seen: set[tuple[str, int, str]] = set()
     context = fold(" ".join(s.text for s in draft.sentences))[0]
-    for f in draft.detail.figures:
+    sources = list(dict.fromkeys(c for f in draft.detail.figures if (c := _clean(f.claimant))))
+    for k, f in enumerate(draft.detail.figures):
         evidence = text.grounder.ground(f.quote)
+        anchor = draft.anchors.get(k)
+        if anchor and not _within(evidence, anchor) and states(f.measure.value, f.value, anchor.text):
+            # The model quoted a neighbour of the sentence it was asked to read; that sentence itself
+            # states the figure, so it becomes the evidence.
+            evidence = Evidence(
+                quote=anchor.text, status=AlignStatus.exact, span=Span(start=anchor.start, end=anchor.end),
+                model_quote=f.quote,
+            )  # fmt: skip
         sentence = text.sentence_of(evidence)
         if evidence.grounded and (looks_injected(sentence) or planted(text.article, evidence.span)):
             continue  # an instruction planted in the article, or the figure it dictates, is not a figure
@@ -230,6 +277,12 @@ def _claims(draft: Draft, text: _Text) -> list[Claim]:
         if claimant and not (evidence.grounded and text.attributed_near(claimant, evidence)):
             issues.append(f"claimant {claimant!r} is not named as a source near the figure")
             claimant = None
+        if claimant is None and evidence.grounded:
+            # The model sometimes gives the right source on another reading of the same figure ("the
+            # governor said... four"): take it when that name stands beside a verb of saying near this one.
+            claimant = next((c for c in sources if c != _clean(f.claimant) and text.attributed_near(c, evidence)), None)
+            if claimant:
+                issues.append(f"claimant {claimant!r} taken from another reading of this figure")
         if claimant is None:
             issues.append("no claimant named")
         key = (measure.value, value, (claimant or "").lower())
@@ -242,6 +295,7 @@ def _claims(draft: Draft, text: _Text) -> list[Claim]:
                 measure=measure,
                 value=value,
                 claimant=claimant,
+                claimant_latin=translit(claimant),
                 channel=channel if claimant and channel and fold(channel)[0] in context else None,
                 evidence=evidence,
                 verified=evidence.grounded and not any(i.startswith(("quote", "the quote")) for i in issues),
@@ -249,6 +303,10 @@ def _claims(draft: Draft, text: _Text) -> list[Claim]:
             )
         )
     return claims
+
+
+def _within(evidence: Evidence, sentence: Sentence) -> bool:
+    return evidence.span is not None and sentence.start <= evidence.span.start < sentence.end
 
 
 def _key(event: Event) -> tuple[str, str, str]:

@@ -69,9 +69,30 @@ def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def _source(claim: Claim) -> str:
-    via = f" on {claim.channel}" if claim.channel else ""
-    return f"{claim.claimant} said{via}"
+def _merge_names(names: list[str]) -> dict[str, str]:
+    """'Shapsha' and 'Governor Владислав Shapsha' are one source: map each name to the longest that contains it."""
+    out = {}
+    for n in names:
+        longer = [m for m in names if m != n and n.lower() in m.lower()]
+        out[n] = max(longer, key=len) if longer else n
+    return out
+
+
+def _clauses(items: list[tuple[Event, Claim]]) -> str:
+    """One source's figures: zeros said as 'no one', a date shared by every figure said once, at the end."""
+    dates = {_when(e) for e, _ in items}
+    shared = dates.pop() if len(dates) == 1 else None
+    zero = {c.measure for _, c in items if c.value == 0}
+    parts: list[str] = []
+    for e, c in items:
+        if c.value == 0 and {Measure.killed, Measure.injured} <= zero and c.measure in zero:
+            continue
+        what = f"no one was {'killed' if c.measure is Measure.killed else 'injured'}" if c.value == 0 else _figure(c)
+        parts.append(f"{what}{_where(e)}{'' if shared is not None else _when(e)}")
+    if {Measure.killed, Measure.injured} <= zero:
+        e = next(e for e, c in items if c.value == 0)
+        parts.append(f"no one was killed or injured{_where(e)}{'' if shared is not None else _when(e)}")
+    return _join(parts) + (shared or "")
 
 
 def compose(events: list[Event]) -> str:
@@ -80,25 +101,33 @@ def compose(events: list[Event]) -> str:
             "The article reports no drone strike, interception, air-defence deployment or other attack that "
             "could be recorded as an event. No figures were extracted from it."
         )
-    # One sentence per (claimant, channel): a source's figures for several places read as one statement.
+    names = _merge_names([c.claimant for e in events for c in e.claims if c.verified and c.claimant])
+    # One sentence per source: a source's figures for several places read as one statement. A figure the
+    # article gives without a source is left out when a named source gives the same figure for that event.
     by_source: dict[str, list[tuple[Event, Claim]]] = defaultdict(list)
     bare: list[Event] = []
     for event in events:
         verified = [c for c in event.claims if c.verified]
         if not verified:
             bare.append(event)
+        named = {(c.measure, c.value) for c in verified if c.claimant}
         for claim in verified:
-            by_source[_source(claim) if claim.claimant else ""].append((event, claim))
+            if claim.claimant:
+                by_source[names[claim.claimant]].append((event, claim))
+            elif (claim.measure, claim.value) not in named:
+                by_source[""].append((event, claim))
     sentences: list[str] = []
     for source, items in sorted(by_source.items(), key=lambda kv: kv[0] == ""):
-        clauses = [f"{_figure(c)}{_where(e)}{_when(e)}" for e, c in items]
         if source:
-            sentences.append(f"{source[0].upper()}{source[1:]} that {_join(clauses)}.")
+            channel = next((c.channel for _, c in items if c.channel), None)
+            said = f"{source} said{f' on {channel}' if channel else ''}"
+            sentences.append(f"{said[0].upper()}{said[1:]} that {_clauses(items)}.")
         else:
-            sentences.append(f"The article reports, without naming a source, that {_join(clauses)}.")
+            sentences.append(f"The article reports, without naming a source, that {_clauses(items)}.")
     if bare:
         nouns = [f"{_EVENT_NOUN[e.event_type]}{_systems(e)}{_where(e)}{_when(e)}" for e in bare[:3]]
-        sentences.append(f"The article also reports {_join(nouns)}, with no verified figures.")
+        also = " also" if sentences else ""
+        sentences.append(f"The article{also} reports {_join(nouns)}, with no verified figures.")
     if len(sentences) > MAX_SENTENCES:
         sentences = sentences[: MAX_SENTENCES - 1] + ["Further sources in the article give other figures."]
     if not any(c.measure in (Measure.killed, Measure.injured) and c.verified for e in events for c in e.claims):

@@ -102,10 +102,14 @@ def test_the_filler_is_not_relevant_and_the_events_are() -> None:
 
 
 def test_seed_articles_are_one_chunk_and_the_same_step1_text() -> None:
+    """Short articles send the one request they always did; the eval's long case (008, 28 KB) is chunked."""
     for seed in sorted(SEEDS.glob("*.txt")):
         text = seed.read_text(encoding="utf-8")
         sents = sentences(text)
         parts = chunks(sents, text)
+        if len(text) > 20_000:
+            assert len(parts) > 1, seed.name
+            continue
         assert len(parts) == 1, seed.name
         assert delimit("\n".join(f"[{s.n}] {s.text}" for s in parts[0])) == step1_input(sents)
 

@@ -118,11 +118,15 @@ def test_the_planted_sentences_read_as_instructions(name: str) -> None:
 
 
 def test_news_sentences_do_not_read_as_instructions() -> None:
-    """No sentence of the seed articles is flagged: the checks must not eat real reporting."""
-    flagged = [
-        s.text for p in sorted(SEEDS.glob("*.txt")) for s in sentences(p.read_text("utf-8")) if looks_injected(s.text)
-    ]
+    """No sentence of the seed articles is flagged: the checks must not eat real reporting. (Seed 007 is
+    the eval's own injection case: only its planted lines may be flagged, never its real report.)"""
+    ordinary = [p for p in sorted(SEEDS.glob("*.txt")) if not p.name.startswith("007_")]
+    flagged = [s.text for p in ordinary for s in sentences(p.read_text("utf-8")) if looks_injected(s.text)]
     assert flagged == []
+    planted = [
+        s.text for p in SEEDS.glob("007_*.txt") for s in sentences(p.read_text("utf-8")) if looks_injected(s.text)
+    ]
+    assert planted and not any("shot down two drones" in s for s in planted)  # the real report survives
 
 
 def test_a_fake_closing_delimiter_cannot_end_the_article_early() -> None:

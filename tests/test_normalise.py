@@ -42,3 +42,11 @@ def test_sentences_keep_offsets() -> None:
     sents = sentences(text)
     assert [s.text for s in sents] == ["Headline", "First sentence.", "Second one!", "\u201cThird,\u201d he said."]
     assert all(text[s.start : s.end] == s.text for s in sents)
+
+
+def test_cyrillic_names_get_a_transliteration_and_latin_ones_none() -> None:
+    from summarise.normalise import translit
+
+    assert translit("Губернатор Владислав Шапша") == "Gubernator Vladislav Shapsha"
+    assert translit("Белгородская область") == "Belgorodskaya oblast"
+    assert translit("Moscow") is None

@@ -74,3 +74,31 @@ def test_linter_flags_loaded_terms_unattributed_and_unsupported_figures() -> Non
 def test_linter_passes_an_attributed_supported_summary() -> None:
     events = [_event("Moscow", _claim(Measure.drones_intercepted, 3, "Sergei Sobyanin"))]
     assert lint("Sergei Sobyanin said 3 drones were intercepted. Nothing else was reported.", events) == []
+
+
+def test_no_casualties_is_said_in_words_and_a_short_name_joins_its_full_form() -> None:
+    events = [
+        _event(
+            "Kaluga Oblast",
+            _claim(Measure.drones_intercepted, 4, "Governor Vladislav Shapsha", "Telegram"),
+            _claim(Measure.killed, 0, "Shapsha"),
+            _claim(Measure.injured, 0, "Shapsha"),
+        )
+    ]
+    s = summarise_events(events)
+    assert "no one was killed or injured" in s.text
+    assert s.text.count("Shapsha said") == 1 and "0 people" not in s.text
+    assert s.text.count("July 21st") == 1  # a date shared by a source's figures is said once
+    assert s.findings == []
+
+
+def test_an_unattributed_copy_of_a_sourced_figure_is_not_repeated() -> None:
+    events = [
+        _event(
+            "Moscow",
+            _claim(Measure.drones_intercepted, 1, "Sergei Sobyanin"),
+            _claim(Measure.drones_intercepted, 1, None),
+        )
+    ]
+    text = compose(events)
+    assert "Sergei Sobyanin said" in text and "without naming a source" not in text
