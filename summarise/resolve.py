@@ -1,9 +1,12 @@
 """Drafts -> verified records. The model proposed; here the code checks.
 
-A claim is verified only when its quote is found in the article and the quote states its value. A claimant
-the article never names is dropped (the figure then counts as unattributed), and a figure whose sentence
-reads like an instruction to a model is rejected outright: grounding is the last line of defence against
-prompt injection.
+A claim is verified only when its quote is found in the article and the sentence it stands in binds that
+number to that measure ("three soldiers were killed"); a misread number or label is re-read from the
+sentence when the reading is unambiguous, and the correction is noted in the claim's `issues`. A claimant
+counts only when named beside a verb of saying near the figure; otherwise the figure is unattributed.
+Dates must occur in the article, weapons are read from the event's own sentences, and a figure in text
+that addresses a model is dropped outright: grounding is the last line of defence against prompt
+injection. Unverified claims stay in the output, flagged, and never reach the summary.
 """
 
 from __future__ import annotations
