@@ -1,7 +1,7 @@
 """On-disk cache of validated model answers, so rerunning an unchanged article and prompt costs nothing.
 
 The key is the sha256 of the request as the model sees it, minus the endpoint: model name, rendered
-messages, sampling parameters (and any extra body fields), instructor's mode and the response model's JSON
+messages, sampling parameters, instructor's mode and the response model's JSON
 schema. The messages carry the prompt's full text and the article's text, so a changed prompt file (a new
 prompt sha256) or a changed article (a new article hash) already changes the key; nothing else needs hashing.
 The base URL is left out on purpose: the same model asked the same thing on another host is the same answer.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .embedded import MODEL_NAME
@@ -30,7 +30,6 @@ class Settings:
     cache: bool = False  # the on-disk response cache (summarise/cache.py); the run command turns it on
     threads: int | None = None
     parallel: int = 1
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def embedded(self) -> bool:

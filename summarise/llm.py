@@ -108,7 +108,6 @@ class LLM:
         backoff: float = 1.0,
         temperature: float = 0.0,
         seed: int | None = 0,
-        extra_body: dict[str, Any] | None = None,
         transport: httpx.BaseTransport | None = None,
         cache: ResponseCache | None = None,
     ) -> None:
@@ -125,7 +124,6 @@ class LLM:
         self.sampling: dict[str, Any] = {"temperature": temperature}
         if seed is not None:
             self.sampling["seed"] = seed
-        self.extra_body = extra_body or {}
         self.cache = cache  # consulted before any request; never changes what is sent
         self._cancelled = threading.Event()
 
@@ -136,18 +134,13 @@ class LLM:
     def _pause(self, seconds: float) -> None:
         self._cancelled.wait(seconds)  # a retry wait that cancel() cuts short
 
-    def request_kwargs(self, prompt: Prompt, response_model: type[BaseModel], **variables: str) -> dict[str, Any]:
-        """The exact request body fields, shared by the live path and Batch API preparation."""
-        return {
-            "model": self.model,
-            "messages": prompt.render(**variables),
-            **self.sampling,
-            **({"extra_body": self.extra_body} if self.extra_body else {}),
-        }
+    def _request(self, prompt: Prompt, **variables: str) -> dict[str, Any]:
+        """The request body fields: the same for every endpoint, so cassettes and cache keys are portable."""
+        return {"model": self.model, "messages": prompt.render(**variables), **self.sampling}
 
     def call(self, step: str, prompt: Prompt, response_model: type[T], **variables: str) -> tuple[T, CallStat]:
         stat = CallStat(step=step, prompt=f"{prompt.name}.{prompt.version}")
-        kwargs = self.request_kwargs(prompt, response_model, **variables)
+        kwargs = self._request(prompt, **variables)
         key = self.cache.key(kwargs, response_model, self.mode.value) if self.cache else ""
         if self.cache and (hit := self.cache.get(key, response_model, stat)) is not None:
             return hit

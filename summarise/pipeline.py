@@ -86,7 +86,7 @@ def run(article: Article, llm: LLM, prompt_set: PromptSet) -> Result:
             draft = fill_event(llm, prompt_set.claims, event, sents)
             stats.extend(draft.stats)
             drafts.append(draft)
-    events = resolve(drafts, Grounder(article.text))
+    events = resolve(drafts, Grounder(article.text), sents)
     summary = summarise_events(events)
     return Result(
         article_id=article.id,

@@ -132,11 +132,11 @@ _WEAPONS = re.compile(
 class _Text:
     """The article once: folded for name checks, split into sentences for per-figure checks."""
 
-    def __init__(self, grounder: Grounder) -> None:
+    def __init__(self, grounder: Grounder, sents: list[Sentence] | None = None) -> None:
         self.grounder = grounder
         self.article = grounder.article
         self.folded = grounder.folded
-        self.sents = sentences(self.article)
+        self.sents = sents if sents is not None else sentences(self.article)
 
     def index_at(self, offset: int) -> int | None:
         for i, s in enumerate(self.sents):
@@ -166,8 +166,9 @@ class _Text:
         return bool(phrase) and fold(phrase)[0] in self.folded
 
 
-def resolve(drafts: list[Draft], grounder: Grounder) -> list[Event]:
-    text = _Text(grounder)
+def resolve(drafts: list[Draft], grounder: Grounder, sents: list[Sentence] | None = None) -> list[Event]:
+    """`sents`: the article's sentences when the caller has them already (the pipeline does)."""
+    text = _Text(grounder, sents)
     events: list[Event] = []
     for draft in _drop_shadowed(drafts):
         d = draft.event
